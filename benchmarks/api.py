@@ -1,0 +1,330 @@
+"""Benchmark the public API under gunicorn (2 workers) on PostgreSQL, with load over loopback.
+
+    .venv/bin/python benchmarks/api.py --database-url postgres://postgres@127.0.0.1:5432/steward_bench_api
+
+Creates the database named in the URL (dropping one of that name), migrates it, seeds an inventory
+(--versions versions of one team's assets, a blocking finding so the gate takes its two-query path,
+an MLflow connection) and starts `gunicorn -w 2` with production settings (DEBUG off) and a Redis
+broker (tasks are queued, no worker consumes them: intake is what is measured). Then, with
+--clients concurrent keep-alive clients (threads, httpx) for --seconds each, it measures:
+
+  * list: GET /api/v1/versions/?page_size=50 (and the query count for page sizes 10, 50 and 200);
+  * gate: GET /api/v1/gate/?version_id=… (a blocked version: both queries run);
+  * intake: POST signed MLflow deliveries, each with a fresh delivery id; afterwards every 200 must
+    be a stored row (none lost).
+Prints requests/s, p50 and p99 and compares them with the targets. Drops the database unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.audit_ledger import configure, create_database, drop_database  # noqa: E402
+
+QUEUE = "steward-bench-api"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seed(versions: int) -> dict[str, object]:
+    """Demo-like data made through the services (so every row has its audit events)."""
+    from governance.accounts import services as accounts
+    from governance.audit.actors import Actor
+    from governance.integrations.connections import create_connection
+    from governance.inventory import services as inventory
+    from governance.oversight.findings import raise_finding
+    from lifecycle.approvals.proposals import propose_asset
+
+    system = Actor.system("bench")
+    team = accounts.create_team(actor=system, slug="retail-credit", name="Retail Credit")
+    other = accounts.create_team(actor=system, slug="marketing", name="Marketing")
+    owner = accounts.create_user(actor=system, username="olivia", roles=["owner"], teams=[team])
+    outsider = accounts.create_user(actor=system, username="xena", roles=["owner"], teams=[other])
+    admin = accounts.create_user(actor=system, username="adam", roles=["admin"])
+    made = []
+    for a in range(max(versions // 50, 1)):
+        asset = propose_asset(
+            actor=Actor.for_user(owner),
+            team=team,
+            slug=f"model-{a}",
+            name=f"Model {a}",
+            purpose="Benchmark asset.",
+            ai_act_category="high",
+            materiality_tier=1,
+        )
+        for v in range(50):
+            made.append(inventory.register_version(actor=Actor.for_user(owner), asset=asset, label=f"1.{v}"))
+    hidden = propose_asset(
+        actor=Actor.for_user(outsider),
+        team=other,
+        slug="hidden",
+        name="Hidden",
+        purpose="x",
+        ai_act_category="minimal",
+        materiality_tier=3,
+    )
+    for v in range(200):  # another team's versions: the list must filter them out
+        inventory.register_version(actor=Actor.for_user(outsider), asset=hidden, label=f"9.{v}")
+    gated = made[0]
+    raise_finding(actor=system, asset=gated.asset, version=gated, title="Leaky feature", severity="high")
+    token = accounts.create_token(actor=Actor.for_user(owner), user=owner, name="bench", scope="write").secret
+    created = create_connection(
+        actor=Actor.for_user(admin),
+        name="mlflow-bench",
+        kind="mlflow",
+        registry_url="http://127.0.0.1:9",
+        team=team,
+        default_owner=owner,
+    )
+    return {
+        "token": token,
+        "gate_version": gated.pk,
+        "hook_path": created.connection.webhook_path,
+        "secret": created.webhook_secret,
+        "connection": created.connection.pk,
+    }
+
+
+def list_query_counts(token: str) -> dict[int, int]:
+    """Queries per list request for several page sizes (in-process, same settings)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    counts = {}
+    for size in (10, 50, 200):
+        client.get(f"/api/v1/versions/?page_size={size}", HTTP_HOST="localhost")  # warm per-request caches
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"/api/v1/versions/?page_size={size}", HTTP_HOST="localhost")
+        assert response.status_code == 200, response.content[:300]
+        counts[size] = len(ctx.captured_queries)
+    return counts
+
+
+def start_gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "governance.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/me/", timeout=2).status_code in (200, 401, 403):
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("gunicorn did not start:\n" + log.read_text()[-2000:])
+
+
+def load(clients: int, seconds: float, make_request) -> tuple[list[float], list[int], float]:
+    """Run `make_request(client, i)` from `clients` threads for `seconds`; latencies and statuses."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    statuses: list[list[int]] = [[] for _ in range(clients)]
+    start_gate = threading.Barrier(clients + 1)
+    stop_at = [0.0]
+
+    def worker(n: int) -> None:
+        with httpx.Client(timeout=30) as http:
+            start_gate.wait()
+            i = 0
+            while time.perf_counter() < stop_at[0]:
+                t0 = time.perf_counter()
+                status = make_request(http, n, i)
+                latencies[n].append(time.perf_counter() - t0)
+                statuses[n].append(status)
+                i += 1
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    stop_at[0] = time.perf_counter() + seconds
+    began = time.perf_counter()
+    start_gate.wait()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    return [x for xs in latencies for x in xs], [s for ss in statuses for s in ss], elapsed
+
+
+def summary(name: str, latencies: list[float], elapsed: float) -> dict[str, float]:
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return {
+        "name": name,
+        "requests": len(ordered),
+        "rps": len(ordered) / elapsed,
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p99_ms": p99 * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/steward_bench_api")
+    parser.add_argument(
+        "--broker-url", default=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/4")
+    )
+    parser.add_argument("--versions", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    create_database(args.database_url)
+    workdir = Path(tempfile.mkdtemp(prefix="steward-bench-api-"))
+    os.environ.update(
+        CELERY_BROKER_URL=args.broker_url,
+        CELERY_TASK_DEFAULT_QUEUE=QUEUE,
+        SECURE_SSL_REDIRECT="0",
+        STEWARD_BASE_URL="http://127.0.0.1",
+    )
+    configure(args.database_url, workdir)
+    os.environ["ALLOWED_HOSTS"] = "localhost,127.0.0.1"
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+    call_command("migrate", verbosity=0)
+    data = seed(args.versions)
+    counts = list_query_counts(str(data["token"]))
+
+    port = free_port()
+    gunicorn = start_gunicorn(dict(os.environ), port, workdir / "gunicorn.log")
+    base = f"http://127.0.0.1:{port}"
+    auth = {"Authorization": f"Bearer {data['token']}"}
+    results = []
+    try:
+
+        def list_request(http: httpx.Client, n: int, i: int) -> int:
+            return http.get(f"{base}/api/v1/versions/?page_size=50", headers=auth).status_code
+
+        def gate_request(http: httpx.Client, n: int, i: int) -> int:
+            return http.get(
+                f"{base}/api/v1/gate/?version_id={data['gate_version']}", headers=auth
+            ).status_code
+
+        from governance.integrations import signatures
+
+        def hook_request(http: httpx.Client, n: int, i: int) -> int:
+            body = json.dumps(
+                {
+                    "entity": "model_version",
+                    "action": "created",
+                    "timestamp": "2026-01-01T00:00:00+00:00",
+                    "data": {
+                        "name": f"bench-{n}",
+                        "version": str(i),
+                        "source": "s3://m",
+                        "run_id": None,
+                        "tags": {},
+                    },
+                }
+            ).encode()
+            delivery, ts = str(uuid.uuid4()), str(int(time.time()))
+            headers = {
+                "Content-Type": "application/json",
+                "X-MLflow-Delivery-Id": delivery,
+                "X-MLflow-Timestamp": ts,
+                "X-MLflow-Signature": signatures.sign(str(data["secret"]), delivery, ts, body),
+            }
+            return http.post(f"{base}{data['hook_path']}", content=body, headers=headers).status_code
+
+        for name, request in (
+            ("versions list (page of 50)", list_request),
+            ("deployment gate", gate_request),
+        ):
+            load(args.clients, 1.0, request)  # warm-up: connections, caches
+            latencies, statuses, elapsed = load(args.clients, args.seconds, request)
+            assert set(statuses) == {200}, f"{name}: statuses {sorted(set(statuses))}"
+            results.append(summary(name, latencies, elapsed))
+
+        from governance.integrations.models import WebhookDelivery
+
+        latencies, statuses, elapsed = load(args.clients, args.seconds, hook_request)
+        accepted = statuses.count(200)
+        stored = WebhookDelivery.objects.filter(connection_id=data["connection"]).count()
+        results.append(summary("webhook intake", latencies, elapsed))
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+        from governance.celery import app
+
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(QUEUE)
+
+    print(
+        f"\nSteward API benchmark: gunicorn -w 2 (sync), PostgreSQL, {args.clients} clients over loopback, "
+        f"{args.seconds:.0f} s per scenario, {args.versions} versions visible to the caller\n"
+    )
+    print(f"{'scenario':<30} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    for r in results:
+        print(f"{r['name']:<30} {r['requests']:>9} {r['rps']:>9.0f} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}")
+    print(f"\nqueries per versions-list request by page size: {counts}")
+    print(
+        f"webhook deliveries answered 200: {accepted}, stored: {stored}, lost: {accepted - stored}, "
+        f"other answers: {len(statuses) - accepted}"
+    )
+    gate, intake, listing = results[1], results[2], results[0]
+    print("\ntargets:")
+    print(
+        f"  gate p99 < 25 ms at {args.clients} clients: {gate['p99_ms']:.1f} ms "
+        f"{'met' if gate['p99_ms'] < 25 else 'NOT met'}"
+    )
+    print(
+        f"  webhook intake >= 300/s, none lost: {intake['rps']:.0f}/s, lost {accepted - stored} "
+        f"{'met' if intake['rps'] >= 300 and accepted == stored else 'NOT met'}"
+    )
+    print(
+        f"  versions list >= ~300 req/s, constant queries: {listing['rps']:.0f}/s, {counts} "
+        f"{'met' if listing['rps'] >= 300 and len(set(counts.values())) == 1 else 'NOT met'}"
+    )
+    if not args.keep:
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(args.database_url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""Inventory API shapes. Serializers validate shape only; services decide what is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from governance.accounts.models import Team, User
+from governance.inventory.models import PROHIBITED_MESSAGE, AiActCategory, Asset, AssetVersion, sha256_hex
+
+
+class CategoryField(serializers.ChoiceField):
+    """Like a ChoiceField, but names the legal reason "prohibited" is refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=AiActCategory.choices, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if data == "prohibited":
+            raise serializers.ValidationError(PROHIBITED_MESSAGE)
+        return super().to_internal_value(data)
+
+
+class VisibleAssetsMixin:
+    """Related-asset fields resolve only assets the caller may see, so errors never reveal others."""
+
+    asset_fields: tuple[str, ...] = ()
+
+    def get_fields(self) -> dict[str, Any]:
+        from lifecycle.queries import visible_assets
+
+        fields = super().get_fields()  # type: ignore[misc]
+        request = self.context.get("request")  # type: ignore[attr-defined]
+        for name in self.asset_fields:
+            field = fields.get(name)
+            if field is None or request is None or field.read_only:
+                continue
+            target = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+            target.queryset = visible_assets(request.user)  # type: ignore[arg-type]
+        return fields
+
+
+class AssetSerializer(VisibleAssetsMixin, serializers.ModelSerializer):
+    team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all())
+    owner = serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.filter(is_active=True), required=False
+    )
+    dependencies = serializers.SlugRelatedField(
+        slug_field="slug", many=True, queryset=Asset.objects.all(), required=False
+    )
+    ai_act_category = CategoryField()
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=30)
+    url = serializers.HyperlinkedIdentityField(view_name="api-asset-detail", lookup_field="slug")
+    asset_fields = ("dependencies",)
+
+    class Meta:
+        model = Asset
+        fields = [
+            "url",
+            "slug",
+            "name",
+            "kind",
+            "team",
+            "owner",
+            "purpose",
+            "intended_use",
+            "intended_users",
+            "out_of_scope_uses",
+            "ai_act_category",
+            "materiality_tier",
+            "vendor",
+            "dependencies",
+            "tags",
+            "stage",
+            "stage_changed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["stage", "stage_changed_at", "created_at", "updated_at"]
+        extra_kwargs: dict[str, dict[str, Any]] = {"slug": {"validators": []}}
+
+
+class AssetUpdateSerializer(AssetSerializer):
+    """Updates may not move an asset to another team, owner or slug (those need their own process)."""
+
+    class Meta(AssetSerializer.Meta):
+        read_only_fields = [*AssetSerializer.Meta.read_only_fields, "slug", "team", "owner"]
+
+
+class VersionSerializer(VisibleAssetsMixin, serializers.ModelSerializer):
+    asset = serializers.SlugRelatedField(slug_field="slug", queryset=Asset.objects.all())
+    artifact_digest = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        validators=[sha256_hex],
+        help_text="SHA-256 of the artifact, 64 lower-case hex characters.",
+    )
+    training_data_refs = serializers.ListField(
+        child=serializers.CharField(max_length=500), required=False, max_length=100
+    )
+    hyperparameters = serializers.DictField(required=False)
+    metrics = serializers.DictField(required=False)
+    validator: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    url = serializers.HyperlinkedIdentityField(view_name="api-version-detail")
+    asset_fields = ("asset",)
+
+    class Meta:
+        model = AssetVersion
+        fields = [
+            "url",
+            "id",
+            "asset",
+            "label",
+            "description",
+            "source_registry",
+            "registry_ref",
+            "run_id",
+            "artifact_uri",
+            "artifact_digest",
+            "code_commit",
+            "training_data_refs",
+            "hyperparameters",
+            "metrics",
+            "stage",
+            "stage_changed_at",
+            "validator",
+            "next_review_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "stage",
+            "stage_changed_at",
+            "validator",
+            "next_review_at",
+            "created_at",
+            "updated_at",
+        ]
+        validators: list[Any] = []  # uniqueness is answered by the service with a field error
+
+
+class VersionUpdateSerializer(VersionSerializer):
+    class Meta(VersionSerializer.Meta):
+        read_only_fields = [*VersionSerializer.Meta.read_only_fields, "asset", "label"]

@@ -1,0 +1,1 @@
+"""Incidents API: incidents, the report-sent command and incident kinds."""

@@ -1,0 +1,1 @@
+"""Monitoring: per-version plans of watched metrics with thresholds, and observations pushed against them."""

@@ -1,0 +1,1 @@
+"""Monitoring API: plans, observation ingest and history."""

@@ -1,0 +1,56 @@
+"""Celery tasks for reports: thin, id-only, idempotent (the row's claim decides who renders)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from celery import shared_task
+from celery.signals import worker_process_init
+from django.conf import settings
+
+from governance.reports import jobs, pipeline
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=pipeline.TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=settings.STEWARD_REPORT_SOFT_TIME_LIMIT,
+    time_limit=settings.STEWARD_REPORT_HARD_TIME_LIMIT,
+)
+def render_report_task(self: Any, report_id: str) -> str:
+    """Render report `report_id` if its row can be claimed; a no-op for finished or held rows."""
+    return pipeline.run(report_id)
+
+
+@shared_task
+def sweep_stale_reports_task() -> int:
+    """Re-enqueue reports no live worker holds (lost message, dead worker); returns how many."""
+    ids = jobs.stale_report_ids()
+    for report_id in ids:
+        render_report_task.delay(str(report_id))
+    return len(ids)
+
+
+@worker_process_init.connect
+def _warm_up(**kwargs: Any) -> None:
+    """Load the PDF template and the signing key when a worker process starts, not in its first task."""
+    warm_up()
+
+
+def warm_up() -> None:
+    from django.template.loader import get_template
+
+    from governance.reports.certificates import CertificateError, signing_certificate
+    from governance.reports.signing import load_signer
+
+    get_template("reports/pdf/report.html")
+    # A missing or broken key is reported by the task that needs it, with a message for the requester.
+    with contextlib.suppress(CertificateError, OSError, ValueError):
+        load_signer(signing_certificate())
