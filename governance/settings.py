@@ -297,6 +297,9 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# How many reverse proxies of ours stand before Steward, each appending to X-Forwarded-For; rate
+# limits and sign-in lockouts count per client address, so behind a proxy this must be set.
+STEWARD_PROXY_HOPS = env_int("STEWARD_PROXY_HOPS", 0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Steward API",
     "DESCRIPTION": "ModelOps governance: inventory, lifecycle, approvals, documentation, audit trail.",
@@ -413,7 +416,7 @@ STEWARD_FINDING_REMINDER_DAYS = env_int("STEWARD_FINDING_REMINDER_DAYS", 7)
 # --- Audit reports (governance/reports) ---------------------------------------------------------
 # The PDF signing certificate: generated self-signed under the data dir in development (DEBUG on);
 # in production point these at a configured certificate and key — with DEBUG off Steward refuses to
-# render a report it cannot sign (and `check --deploy` warns while they are missing).
+# render a report it cannot sign (`check --deploy` notes it, as reports.I001, while they are missing).
 STEWARD_REPORT_CERT_FILE = env("STEWARD_REPORT_CERT_FILE") or str(
     DATA_DIR / "keys" / "report-signing-cert.pem"
 )

@@ -12,8 +12,15 @@ from pathlib import Path
 os.environ.setdefault(
     "DATABASE_URL", os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/steward")
 )
-# One scratch directory per test session, inherited by worker processes the session starts.
+# Under pytest-xdist each worker ("gw0", "gw1", …) gets its own scratch directory and Celery queue
+# (pytest-django already gives it its own database); "" when the suite runs in one process.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+# One scratch directory per test process, inherited by the Celery worker processes it starts.
 _TMP = Path(os.environ.setdefault("STEWARD_TEST_DIR", tempfile.mkdtemp(prefix="steward-test-")))
+if XDIST_WORKER and _TMP.name != XDIST_WORKER:
+    _TMP = _TMP / XDIST_WORKER
+    _TMP.mkdir(parents=True, exist_ok=True)
+    os.environ["STEWARD_TEST_DIR"] = os.environ["STEWARD_DATA_DIR"] = str(_TMP)
 os.environ.setdefault("STEWARD_DATA_DIR", str(_TMP))
 
 from governance.settings import *  # noqa: E402,F403
@@ -26,7 +33,7 @@ IS_TEST_WORKER = os.environ.get("STEWARD_TEST_WORKER") == "1"
 CELERY_TASK_ALWAYS_EAGER = not IS_TEST_WORKER
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = TEST_CELERY_BROKER_URL
-CELERY_TASK_DEFAULT_QUEUE = "steward-test"
+CELERY_TASK_DEFAULT_QUEUE = f"steward-test{XDIST_WORKER}"
 STEWARD_CHECKPOINT_KEY_FILE = str(_TMP / "keys" / "checkpoint_ed25519.pem")
 STEWARD_CHECKPOINT_PUBLIC_KEY_FILE = STEWARD_CHECKPOINT_KEY_FILE + ".pub"
 STEWARD_CHECKPOINT_DIR = str(_TMP / "checkpoints")

@@ -74,7 +74,17 @@ def exceeded(scope: str, ident: str) -> int:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The peer address (behind a proxy, have it set REMOTE_ADDR: gunicorn --forwarded-allow-ips)."""
+    """The client's address, as the outermost of our own proxies saw it.
+
+    Behind STEWARD_PROXY_HOPS reverse proxies that each append to X-Forwarded-For, the entry that
+    many places from the right; entries further left were written by the client and are not trusted.
+    With no proxies (the default), the peer address.
+    """
+    hops = settings.STEWARD_PROXY_HOPS
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if hops else ""
+    addresses = [address.strip() for address in forwarded.split(",") if address.strip()]
+    if addresses:
+        return addresses[-min(hops, len(addresses))]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 

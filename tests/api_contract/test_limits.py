@@ -95,3 +95,21 @@ def test_repeated_bad_tokens_are_throttled_per_address(people, api_for, tight_au
     assert good.get("/api/v1/me/").status_code == 429
     assert good.get("/api/v1/me/", REMOTE_ADDR="10.1.2.3").status_code == 200
     assert ApiToken.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("hops", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "10.0.0.2"),  # no proxies configured: the header is the client's own words
+        (1, "198.51.100.1, 203.0.113.9", "203.0.113.9"),  # our proxy appended the real client last
+        (2, "198.51.100.1, 203.0.113.9, 10.0.0.7", "203.0.113.9"),
+        (3, "203.0.113.9", "203.0.113.9"),  # fewer entries than hops: the leftmost there is
+        (1, "", "10.0.0.2"),
+    ],
+)
+def test_client_address_behind_proxies_trusts_only_their_entries(settings, rf, hops, forwarded, expected):
+    from governance.api.ratelimit import client_ip
+
+    settings.STEWARD_PROXY_HOPS = hops
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
