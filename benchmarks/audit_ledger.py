@@ -53,6 +53,7 @@ def configure(database_url: str, workdir: Path) -> None:
         DEBUG="0",
         SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
         ALLOWED_HOSTS="localhost",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         STEWARD_DATA_DIR=str(workdir),
         STEWARD_CHECKPOINT_KEY_FILE=str(workdir / "keys" / "checkpoint.pem"),
         STEWARD_CHECKPOINT_PUBLIC_KEY_FILE=str(workdir / "keys" / "checkpoint.pem.pub"),

@@ -56,6 +56,7 @@ def environment(database_url: str, workdir: Path) -> dict[str, str]:
         "STEWARD_CHECKPOINT_DIR": str(workdir / "checkpoints"),
         "STEWARD_MAX_REQUEST_BODY_BYTES": str(4 * 1024 * 1024),
         "LOG_LEVEL": "WARNING",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",  # notifications: no SMTP here
         "CELERY_BROKER_URL": os.environ.get("BENCH_CELERY_BROKER_URL", "redis://127.0.0.1:6379/5"),
         "CELERY_TASK_DEFAULT_QUEUE": "steward-bench-monitoring",
     }
