@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from governance.accounts.models import ApiToken, Membership, RoleGrant, Team, User
 from governance.accounts.roles import Role, TokenScope
+from governance.accounts.token_lookup import usable_token
 from governance.accounts.tokens import hash_token, new_token
 from governance.audit.actors import Actor
 from governance.audit.event_types import AuditAction
@@ -199,7 +200,7 @@ def revoke_token(*, actor: Actor, token: ApiToken) -> None:
 
 def authenticate_token(secret: str) -> ApiToken | None:
     """The usable token for `secret`, or None. Records last use at most once a minute."""
-    token = ApiToken.objects.usable().select_related("user").filter(key_hash=hash_token(secret)).first()
+    token = usable_token(hash_token(secret))
     if token is None:
         return None
     now = timezone.now()

@@ -32,6 +32,8 @@ class VisibleAssetsMixin:
 
         fields = super().get_fields()  # type: ignore[misc]
         request = self.context.get("request")  # type: ignore[attr-defined]
+        if request is not None and request.method in ("GET", "HEAD", "OPTIONS"):
+            return fields  # nothing is written, so nothing is resolved: skip building the rule
         for name in self.asset_fields:
             field = fields.get(name)
             if field is None or request is None or field.read_only:
