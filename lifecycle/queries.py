@@ -49,10 +49,20 @@ def visible_assets(user: User) -> QuerySet[Asset]:
     return qs if rule is None else qs.filter(rule)
 
 
-def visible_versions(user: User) -> QuerySet[AssetVersion]:
+def visible_versions(user: User, *, resolve_assets: bool = False) -> QuerySet[AssetVersion]:
+    """Versions of the assets `user` may see.
+
+    resolve_assets=True reads the visible asset ids first (one small query) and filters by that list.
+    For paginated lists this is cheaper: PostgreSQL plans the rule's EXISTS subqueries on every
+    statement (about 2.5 ms), and a page needs two statements (count and rows).
+    """
     rule = asset_visibility(user)
     qs = AssetVersion.objects.all()
-    return qs if rule is None else qs.filter(asset__in=Asset.objects.filter(rule))
+    if rule is None:
+        return qs
+    if resolve_assets:
+        return qs.filter(asset_id__in=list(Asset.objects.filter(rule).values_list("pk", flat=True)))
+    return qs.filter(asset__in=Asset.objects.filter(rule))
 
 
 def history(obj: Asset | AssetVersion) -> QuerySet[StageTransition]:

@@ -22,6 +22,25 @@ class CategoryField(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
+class PkIdentityField(serializers.HyperlinkedIdentityField):
+    """A pk-based detail URL that reverse()s once per request, then formats each row's pk into it.
+
+    reverse() costs about 80 µs, a third of a version row's serialisation in a list of 50.
+    """
+
+    _SENTINEL = 9_876_543_210_123
+
+    def get_url(self, obj: Any, view_name: str, request: Any, format: str | None) -> Any:
+        if format is not None or self.lookup_field != "pk" or getattr(obj, "pk", None) is None:
+            return super().get_url(obj, view_name, request, format)
+        templates: dict[tuple[str, int], str] = self.__dict__.setdefault("_templates", {})
+        key = (view_name, id(request))
+        if key not in templates:
+            kwargs = {self.lookup_url_kwarg: self._SENTINEL}
+            templates[key] = self.reverse(view_name, kwargs=kwargs, request=request, format=None)
+        return templates[key].replace(str(self._SENTINEL), str(obj.pk))
+
+
 class VisibleAssetsMixin:
     """Related-asset fields resolve only assets the caller may see, so errors never reveal others."""
 
@@ -107,7 +126,7 @@ class VersionSerializer(VisibleAssetsMixin, serializers.ModelSerializer):
     validator: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
-    url = serializers.HyperlinkedIdentityField(view_name="api-version-detail")
+    url = PkIdentityField(view_name="api-version-detail")
     asset_fields = ("asset",)
 
     class Meta:

@@ -24,6 +24,8 @@ from governance.inventory.models import Asset, AssetVersion
 from lifecycle.approvals.proposals import propose_asset
 from lifecycle.queries import visible_assets, visible_versions
 
+VERSION_COLUMNS = tuple(field.name for field in AssetVersion._meta.concrete_fields)
+
 
 @extend_schema_view(
     list=extend_schema(summary="List the assets you may see", tags=["inventory"]),
@@ -113,11 +115,12 @@ class VersionViewSet(
     integration_allowed = True
 
     def get_queryset(self) -> QuerySet[AssetVersion]:
-        return (
-            visible_versions(self.request.user)  # type: ignore[arg-type]
-            .select_related("asset", "validator")
-            .order_by("-created_at", "-pk")
-        )
+        listing = self.action == "list"
+        versions = visible_versions(self.request.user, resolve_assets=listing)  # type: ignore[arg-type]
+        if listing:
+            # The serializer reads only these columns of the joined rows.
+            versions = versions.only(*VERSION_COLUMNS, "asset__slug", "validator__username")
+        return versions.select_related("asset", "validator").order_by("-created_at", "-pk")
 
     def get_serializer_class(self) -> type[VersionSerializer]:
         return VersionUpdateSerializer if self.action == "partial_update" else VersionSerializer
