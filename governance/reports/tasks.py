@@ -59,9 +59,12 @@ def warm_up() -> None:
     # A missing or broken key is reported by the task that needs it, with a message for the requester.
     with contextlib.suppress(CertificateError, OSError, ValueError):
         load_signer(signing_certificate())
-    # A one-line PDF: loads fontconfig, Pango and WeasyPrint's stylesheets (about 0.1 s) now.
-    now = dt.datetime.now(dt.UTC)
-    render_pdf("<p>Steward</p>", static_root=pipeline.STATIC_ROOT, attachments=[], moment=now)
+    # A one-line PDF: loads fontconfig, Pango and WeasyPrint's stylesheets (about 0.1 s) now. Only an
+    # optimisation: if rendering is broken, the first report says so with its reason, and the worker
+    # process must still start.
+    with contextlib.suppress(Exception):
+        now = dt.datetime.now(dt.UTC)
+        render_pdf("<p>Steward</p>", static_root=pipeline.STATIC_ROOT, attachments=[], moment=now)
     # Everything loaded so far lives as long as the process: keep it out of the garbage collector's
     # scans, which otherwise walk Django's and WeasyPrint's objects during every layout.
     gc.freeze()
