@@ -97,12 +97,6 @@ class RoleGrant(models.Model):
         return f"{self.user}: {self.role}"
 
 
-class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
-    def usable(self) -> ApiTokenQuerySet:
-        now = timezone.now()
-        return self.filter(revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
-
-
 class ApiToken(models.Model):
     """An API token: only its SHA-256 is stored; the secret is shown once at creation."""
 
@@ -115,8 +109,6 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -131,4 +123,5 @@ class ApiToken(models.Model):
 
     @property
     def is_usable(self) -> bool:
+        # The same rule as the WHERE clause of accounts.token_lookup, which authenticates requests.
         return self.revoked_at is None and self.expires_at > timezone.now() and self.user.is_active

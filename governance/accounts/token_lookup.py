@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import Field
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from governance.accounts.models import ApiToken, Membership, RoleGrant, User
@@ -47,20 +47,18 @@ def _converters(field: Field) -> list[Any]:
 
 
 @cache
-def _loaders(vendor: str) -> tuple[list[tuple[str, list[Any], Field]], list[tuple[str, list[Any], Field]]]:
-    def loader(model: type[Any]) -> list[tuple[str, list[Any], Field]]:
-        return [(f.attname, _converters(f), f) for f in model._meta.concrete_fields]
-
-    return loader(ApiToken), loader(User)
+def _converters_of(model: type[Model], vendor: str) -> list[tuple[list[Any], Field]]:
+    """Each concrete field's converters, in column order (per backend: the vendor is the cache key)."""
+    return [(_converters(f), f) for f in model._meta.concrete_fields]
 
 
-def _instance(model: type[Any], loaders: list[tuple[str, list[Any], Field]], values: tuple[Any, ...]) -> Any:
+def _instance(model: type[Model], values: tuple[Any, ...]) -> Any:
     converted = []
-    for (_, converters, field), value in zip(loaders, values, strict=True):
+    for (converters, field), value in zip(_converters_of(model, connection.vendor), values, strict=True):
         for convert in converters:
             value = convert(value, field, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [name for name, _, _ in loaders], converted)
+    return model.from_db(connection.alias, [f.attname for f in model._meta.concrete_fields], converted)
 
 
 def usable_token(key_hash: str) -> ApiToken | None:
@@ -72,10 +70,9 @@ def usable_token(key_hash: str) -> ApiToken | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    token_loaders, user_loaders = _loaders(vendor)
-    split = len(token_loaders)
-    token = _instance(ApiToken, token_loaders, row[:split])
-    user = _instance(User, user_loaders, row[split : split + len(user_loaders)])
+    split = len(ApiToken._meta.concrete_fields)
+    token = _instance(ApiToken, row[:split])
+    user = _instance(User, row[split : split + len(User._meta.concrete_fields)])
     roles, teams = row[-2], row[-1]
     user.__dict__["role_set"] = frozenset(roles.split(",")) if roles else frozenset()
     user.__dict__["team_ids"] = frozenset(int(team) for team in teams.split(",")) if teams else frozenset()

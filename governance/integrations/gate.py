@@ -99,15 +99,16 @@ SELECT 'waiver', w.id, w.gate, w.justification, w.expires_at {_LAPSED_WAIVERS.fo
 """
 
 
+_FIXED_PARAMS = {
+    "severities": tuple(str(s) for s in sorted(BLOCKING_SEVERITIES)),
+    "unresolved": tuple(str(s) for s in sorted(UNRESOLVED_STATUSES)),
+    "approval": str(Purpose.APPROVAL),
+    "approved": str(RequestStatus.APPROVED),
+}
+
+
 def _params(now: datetime, **extra: Any) -> dict[str, Any]:
-    return {
-        "now": connection.ops.adapt_datetimefield_value(now),
-        "severities": tuple(str(s) for s in sorted(BLOCKING_SEVERITIES)),
-        "unresolved": tuple(str(s) for s in sorted(UNRESOLVED_STATUSES)),
-        "approval": str(Purpose.APPROVAL),
-        "approved": str(RequestStatus.APPROVED),
-        **extra,
-    }
+    return {"now": connection.ops.adapt_datetimefield_value(now), **_FIXED_PARAMS, **extra}
 
 
 def _execute(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
