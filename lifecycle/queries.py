@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 
-from governance.accounts.models import User
+from governance.accounts.models import Membership, User
 from governance.accounts.roles import Role
 from governance.audit.models import AuditEvent
 from governance.inventory.models import Asset, AssetVersion
@@ -16,31 +18,67 @@ from lifecycle.models import ApprovalRequest, Decision, RequestStatus, StageTran
 from lifecycle.stages import ASSET, INITIAL_STAGE, VERSION, AssetStage, VersionStage
 
 
-def asset_visibility(user: User) -> Q | None:
-    """The filter of assets `user` may see (DESIGN §1), or None for everything.
-
-    Own team's and own assets; those a validator may claim or has claimed; those an approver may
-    decide; and any the user has moved through the lifecycle before.
-    """
+def visible_asset_ids(user: User) -> RawSQL | list[int] | None:
+    """The ids of the assets `user` may see (DESIGN §1), for `__in` filters; None for everything."""
     if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
+        return []
     if user.sees_everything:
         return None
-    visible = Q(team_id__in=user.team_ids) | Q(owner_id=user.pk)
+    return RawSQL(*_visible_asset_ids_sql(user))  # noqa: S611 - fixed SQL, every value a parameter
+
+
+def asset_visibility(user: User) -> Q | None:
+    """The filter of assets `user` may see, or None for everything."""
+    ids = visible_asset_ids(user)
+    return None if ids is None else Q(pk__in=ids)
+
+
+# The rule is written in SQL, once: every list and page filters by it, and building and compiling
+# the equivalent ORM expressions (four correlated EXISTS subqueries) took longer than running them,
+# about a fifth of an API list request. Each part selects asset ids, and a user's parts are joined
+# with UNION; it is portable (PostgreSQL and the embedded SQLite), and
+# tests/lifecycle/test_visibility_rule.py checks it against the rule written out in Python.
+_VISIBLE = {
+    name: sql.format(
+        asset=Asset._meta.db_table,
+        version=AssetVersion._meta.db_table,
+        membership=Membership._meta.db_table,
+        request=ApprovalRequest._meta.db_table,
+        decision=Decision._meta.db_table,
+        transition=StageTransition._meta.db_table,
+    )
+    for name, sql in {
+        # Everyone: own assets and their teams' assets.
+        "own": "SELECT id FROM {asset} WHERE owner_id = %s"
+        " OR team_id IN (SELECT team_id FROM {membership} WHERE user_id = %s)",
+        # Validators: versions they may claim (submitted) or have claimed.
+        "claimable": "SELECT asset_id FROM {version} WHERE stage = %s OR validator_id = %s",
+        # Approvers: proposals, validated versions, and periodic reviews or any other open request.
+        "proposed": "SELECT id FROM {asset} WHERE stage = %s",
+        "decidable": "SELECT asset_id FROM {version} WHERE stage = %s",
+        "requested": "SELECT asset_id FROM {request} WHERE status = %s",
+        # Everyone: what they have moved through the lifecycle, or signed a decision on, before.
+        "acted": "SELECT asset_id FROM {transition} WHERE actor_user_id = %s",
+        "signed": "SELECT r.asset_id FROM {decision} d JOIN {request} r ON r.id = d.request_id"
+        " WHERE d.approver_id = %s",
+    }.items()
+}
+
+
+def _visible_asset_ids_sql(user: User) -> tuple[str, list[Any]]:
+    """A SELECT of the ids of the assets `user` may see, and its parameters (for users who do not
+    see everything)."""
+    parts: list[tuple[str, list[Any]]] = [("own", [user.pk, user.pk])]
     if user.has_role(Role.VALIDATOR):
-        claimable = AssetVersion.objects.filter(asset=OuterRef("pk")).filter(
-            Q(stage=VersionStage.SUBMITTED) | Q(validator_id=user.pk)
-        )
-        visible |= Q(Exists(claimable))
+        parts.append(("claimable", [VersionStage.SUBMITTED, user.pk]))
     if user.has_role(Role.APPROVER):
-        decidable = AssetVersion.objects.filter(asset=OuterRef("pk"), stage=VersionStage.VALIDATED)
-        # Periodic reviews and any other open request are the approvers' to see too.
-        requested = ApprovalRequest.objects.filter(asset=OuterRef("pk"), status=RequestStatus.OPEN)
-        visible |= Q(stage=AssetStage.PROPOSED) | Q(Exists(decidable)) | Q(Exists(requested))
-    acted = StageTransition.objects.filter(asset=OuterRef("pk"), actor_user_id=user.pk)
-    signed = Decision.objects.filter(request__asset=OuterRef("pk"), approver_id=user.pk)
-    visible |= Q(Exists(acted)) | Q(Exists(signed))
-    return visible
+        parts += [
+            ("proposed", [AssetStage.PROPOSED]),
+            ("decidable", [VersionStage.VALIDATED]),
+            ("requested", [RequestStatus.OPEN]),
+        ]
+    parts += [("acted", [user.pk]), ("signed", [user.pk])]
+    return " UNION ".join(_VISIBLE[name] for name, _ in parts), [p for _, params in parts for p in params]
 
 
 def visible_assets(user: User) -> QuerySet[Asset]:
@@ -49,20 +87,11 @@ def visible_assets(user: User) -> QuerySet[Asset]:
     return qs if rule is None else qs.filter(rule)
 
 
-def visible_versions(user: User, *, resolve_assets: bool = False) -> QuerySet[AssetVersion]:
-    """Versions of the assets `user` may see.
-
-    resolve_assets=True reads the visible asset ids first (one small query) and filters by that list.
-    For paginated lists this is cheaper: PostgreSQL plans the rule's EXISTS subqueries on every
-    statement (about 2.5 ms), and a page needs two statements (count and rows).
-    """
-    rule = asset_visibility(user)
+def visible_versions(user: User) -> QuerySet[AssetVersion]:
+    """Versions of the assets `user` may see."""
+    ids = visible_asset_ids(user)
     qs = AssetVersion.objects.all()
-    if rule is None:
-        return qs
-    if resolve_assets:
-        return qs.filter(asset_id__in=list(Asset.objects.filter(rule).values_list("pk", flat=True)))
-    return qs.filter(asset__in=Asset.objects.filter(rule))
+    return qs if ids is None else qs.filter(asset_id__in=ids)
 
 
 def history(obj: Asset | AssetVersion) -> QuerySet[StageTransition]:

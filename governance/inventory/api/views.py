@@ -10,21 +10,22 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from governance.accounts.models import User
 from governance.api.idempotency import IdempotentCommandsMixin
 from governance.audit.actors import Actor
 from governance.inventory import services
 from governance.inventory.api.serializers import (
+    VERSION_LIST_COLUMNS,
     AssetSerializer,
     AssetUpdateSerializer,
     VersionSerializer,
     VersionUpdateSerializer,
+    version_list_page,
 )
 from governance.inventory.filtersets import AssetFilter, VersionFilter
 from governance.inventory.models import Asset, AssetVersion
 from lifecycle.approvals.proposals import propose_asset
 from lifecycle.queries import visible_assets, visible_versions
-
-VERSION_COLUMNS = tuple(field.name for field in AssetVersion._meta.concrete_fields)
 
 
 @extend_schema_view(
@@ -115,12 +116,17 @@ class VersionViewSet(
     integration_allowed = True
 
     def get_queryset(self) -> QuerySet[AssetVersion]:
-        listing = self.action == "list"
-        versions = visible_versions(self.request.user, resolve_assets=listing)  # type: ignore[arg-type]
-        if listing:
-            # The serializer reads only these columns of the joined rows.
-            versions = versions.only(*VERSION_COLUMNS, "asset__slug", "validator__username")
-        return versions.select_related("asset", "validator").order_by("-created_at", "-pk")
+        user: User = self.request.user  # type: ignore[assignment]
+        if self.action == "list":  # rows are read with values(): see list()
+            return visible_versions(user).order_by("-created_at", "-pk")
+        return visible_versions(user).select_related("asset", "validator").order_by("-created_at", "-pk")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Read-only and polled by registries: a page is read as values() rows and shaped directly,
+        # in the serializer's representation (version_list_page says why).
+        versions = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(versions.values(*VERSION_LIST_COLUMNS)) or []
+        return self.get_paginated_response(version_list_page(page, request))
 
     def get_serializer_class(self) -> type[VersionSerializer]:
         return VersionUpdateSerializer if self.action == "partial_update" else VersionSerializer
