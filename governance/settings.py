@@ -289,7 +289,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["governance.api.permissions.TokenScopePermission"],
     "DEFAULT_PAGINATION_CLASS": "governance.api.pagination.StewardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["governance.api.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "governance.api.schema.StewardAutoSchema",
     "EXCEPTION_HANDLER": "governance.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {

@@ -5,6 +5,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
+    # The API first: the web app's routes sit at the root, and Django tries every one of them before
+    # a later prefix.
+    path("api/", include("governance.api.urls")),
     path("", include("governance.web.urls")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -18,6 +21,5 @@ urlpatterns = [
     path("audit/", include("governance.audit.urls")),
     path("reports/", include("governance.reports.urls")),
     path("integrations/", include("governance.integrations.urls")),
-    path("api/", include("governance.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -142,7 +142,12 @@ class AssetVersion(models.Model):
                 condition=models.Q(stage__in=VersionStage.values), name="version_known_stage"
             ),
         ]
-        indexes = [models.Index(fields=["stage"]), models.Index(fields=["next_review_at"])]
+        indexes = [
+            models.Index(fields=["stage"]),
+            models.Index(fields=["next_review_at"]),
+            # The API's list order (newest first): a page is read from the index, not sorted.
+            models.Index(fields=["-created_at", "-id"], name="inventory_version_newest_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.asset.name} {self.label}"

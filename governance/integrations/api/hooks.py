@@ -33,9 +33,7 @@ from governance.integrations.models import RegistryConnection, RegistryKind
 
 
 def _connection(key: Any, kind: str) -> RegistryConnection:
-    connection = get_object_or_404(
-        RegistryConnection.objects.select_related("service_user"), webhook_key=key, kind=kind
-    )
+    connection = get_object_or_404(RegistryConnection, webhook_key=key, kind=kind)
     if not connection.enabled:
         raise exceptions.PermissionDenied("This registry connection is disabled.")
     return connection

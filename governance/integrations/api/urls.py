@@ -8,7 +8,14 @@ from governance.integrations.api.views import ConnectionViewSet, GateView, MapMo
 
 router = SimpleRouter()
 router.register("integrations/connections", ConnectionViewSet, basename="api-connection")
+# The gate and the hooks first: machines call them most, and Django tries patterns in order.
 urlpatterns = [
+    path("gate/", GateView.as_view(), name="api-gate"),
+    path("integrations/hooks/mlflow/<uuid:key>/", MlflowWebhookView.as_view(), name="api-mlflow-webhook"),
+    path(
+        "integrations/hooks/sagemaker/<uuid:key>/", SagemakerEventsView.as_view(), name="api-sagemaker-events"
+    ),
+    path("integrations/hooks/generic/<uuid:key>/", GenericEventsView.as_view(), name="api-generic-events"),
     *router.urls,
     path(
         "integrations/connections/<int:pk>/models/<int:model_pk>/map/",
@@ -20,10 +27,4 @@ urlpatterns = [
         RetryCallbackView.as_view(),
         name="api-connection-retry-callback",
     ),
-    path("integrations/hooks/mlflow/<uuid:key>/", MlflowWebhookView.as_view(), name="api-mlflow-webhook"),
-    path(
-        "integrations/hooks/sagemaker/<uuid:key>/", SagemakerEventsView.as_view(), name="api-sagemaker-events"
-    ),
-    path("integrations/hooks/generic/<uuid:key>/", GenericEventsView.as_view(), name="api-generic-events"),
-    path("gate/", GateView.as_view(), name="api-gate"),
 ]

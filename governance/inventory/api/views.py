@@ -118,7 +118,7 @@ class VersionViewSet(
     def get_queryset(self) -> QuerySet[AssetVersion]:
         user: User = self.request.user  # type: ignore[assignment]
         if self.action == "list":  # rows are read with values(): see list()
-            return visible_versions(user).order_by("-created_at", "-pk")
+            return visible_versions(user, read_asset_ids=True).order_by("-created_at", "-pk")
         return visible_versions(user).select_related("asset", "validator").order_by("-created_at", "-pk")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -1,9 +1,12 @@
 """Inventory API: visibility, permissions, validation and read-only stages."""
 
+import django_filters
 import pytest
 from django.urls import reverse
 
+from governance.api.filters import _parameter_names
 from governance.audit.models import AuditEvent
+from governance.inventory.filtersets import VersionFilter
 from governance.inventory.models import Asset
 from tests.factories import make_asset, make_version, walk_version_to
 
@@ -156,3 +159,30 @@ def test_schema_and_docs_are_served_without_a_cdn(people, client):
     assert schema.status_code == 200
     docs = client.get(reverse("api-docs")).content.decode()
     assert "cdn" not in docs.lower() and "unpkg" not in docs.lower() and "jsdelivr" not in docs.lower()
+
+
+def test_list_filters_apply_and_a_bad_filter_value_is_a_400(people, api_for):
+    client = api_for(people.compliance)
+    loans = make_asset(people.owner, people.retail)
+    fraud = make_asset(people.outsider, people.marketing)
+    make_version(loans, label="1.0")
+    make_version(fraud, label="2.0")
+
+    everything = client.get("/api/v1/versions/").json()
+    assert {row["label"] for row in everything["results"]} == {"1.0", "2.0"}
+    only_loans = client.get("/api/v1/versions/", {"asset": loans.slug, "ignored": "x"}).json()
+    assert [row["label"] for row in only_loans["results"]] == ["1.0"]
+    assert client.get("/api/v1/versions/", {"team": "nobody"}).json()["results"] == []
+
+    refused = client.get("/api/v1/versions/", {"stage": "launched"})
+    assert refused.status_code == 400 and "stage" in refused.json()["errors"]
+    refused = client.get("/api/v1/versions/", {"review_due_before": "soon"})
+    assert refused.status_code == 400 and "review_due_before" in refused.json()["errors"]
+
+
+def test_the_filter_backend_always_filters_a_filterset_whose_parameters_are_not_its_names():
+    class RangeFilter(django_filters.FilterSet):
+        created = django_filters.DateFromToRangeFilter()  # reads created_after / created_before
+
+    assert _parameter_names(RangeFilter) is None
+    assert _parameter_names(VersionFilter) == {"asset", "stage", "team", "registry_ref", "review_due_before"}
